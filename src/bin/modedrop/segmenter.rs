@@ -1,6 +1,6 @@
 //! `modedrop segmenter`: train and score the compact segmenter.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
 use clap::Subcommand;
@@ -54,7 +54,7 @@ pub fn run(command: SegmenterCommand) -> Result<()> {
     }
 }
 
-fn train(config_path: &PathBuf, output: &PathBuf, device: &Device) -> Result<()> {
+fn train(config_path: &Path, output: &Path, device: &Device) -> Result<()> {
     let experiment: SegmenterExperiment = load_toml(config_path)?;
     let training = &experiment.training;
     training.validate()?;
