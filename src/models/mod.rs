@@ -10,5 +10,6 @@
 
 mod checkpoint;
 pub mod progan;
+pub mod upernet;
 pub mod vgg;
 pub mod wgan;

@@ -6,6 +6,7 @@ use burn::prelude::*;
 
 use super::{CompactSegmenter, OracleSegmenter, Segmenter};
 use crate::error::{Error, Result};
+use crate::models::upernet::UperNetSegmenter;
 
 /// A segmenter named in a configuration file or on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +17,10 @@ pub enum SegmenterChoice {
     Oracle,
     /// `compact:PATH`: the compact U-Net with weights from a Burnpack file.
     CompactWeights(PathBuf),
+    /// `upernet:DIR`: the Unified Perceptual Parsing network (336 object
+    /// classes) from a folder holding the released `encoder_epoch_40.pth`,
+    /// `decoder_epoch_40.pth` and `labels.json`.
+    UperNet(PathBuf),
 }
 
 impl SegmenterChoice {
@@ -31,6 +36,9 @@ impl SegmenterChoice {
             SegmenterChoice::CompactWeights(path) => {
                 Box::new(CompactSegmenter::from_file(path, device)?)
             }
+            SegmenterChoice::UperNet(dir) => {
+                Box::new(UperNetSegmenter::from_release_dir(dir, device)?)
+            }
         })
     }
 }
@@ -42,10 +50,16 @@ impl FromStr for SegmenterChoice {
         match text {
             "compact" => Ok(SegmenterChoice::Compact),
             "oracle" => Ok(SegmenterChoice::Oracle),
-            _ => match text.strip_prefix("compact:") {
-                Some(path) if !path.is_empty() => Ok(SegmenterChoice::CompactWeights(path.into())),
+            _ => match text.split_once(':') {
+                Some(("compact", path)) if !path.is_empty() => {
+                    Ok(SegmenterChoice::CompactWeights(path.into()))
+                }
+                Some(("upernet", dir)) if !dir.is_empty() => {
+                    Ok(SegmenterChoice::UperNet(dir.into()))
+                }
                 _ => Err(Error::Config(format!(
-                    "unknown segmenter {text:?}: expected compact, oracle or compact:PATH"
+                    "unknown segmenter {text:?}: expected compact, oracle, compact:PATH or \
+                     upernet:DIR"
                 ))),
             },
         }
@@ -58,6 +72,28 @@ impl fmt::Display for SegmenterChoice {
             SegmenterChoice::Compact => write!(f, "compact"),
             SegmenterChoice::Oracle => write!(f, "oracle"),
             SegmenterChoice::CompactWeights(path) => write!(f, "compact:{}", path.display()),
+            SegmenterChoice::UperNet(dir) => write!(f, "upernet:{}", dir.display()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn choices_parse_and_print_back() {
+        for text in ["compact", "oracle", "compact:w.bpk", "upernet:/models/upp"] {
+            assert_eq!(text.parse::<SegmenterChoice>().unwrap().to_string(), text);
+        }
+        assert!("upernet:".parse::<SegmenterChoice>().is_err());
+        assert!("segformer".parse::<SegmenterChoice>().is_err());
+    }
+
+    #[test]
+    fn missing_upernet_release_names_the_file() {
+        let choice: SegmenterChoice = "upernet:/nonexistent/upp".parse().unwrap();
+        let error = choice.load(&Device::default()).err().unwrap().to_string();
+        assert!(error.contains("/nonexistent/upp"), "{error}");
     }
 }

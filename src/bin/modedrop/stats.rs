@@ -27,7 +27,7 @@ pub struct StatsArgs {
     /// Fail on the first unreadable image instead of skipping it.
     #[arg(long)]
     strict: bool,
-    /// compact (shipped weights), oracle (scene ground truth) or compact:PATH.
+    /// compact (shipped weights), oracle (scene ground truth), compact:PATH or upernet:DIR.
     #[arg(long, default_value = "compact")]
     segmenter: String,
     /// Images per batch.

@@ -102,7 +102,12 @@ fn train_loop(
             losses.discriminator, losses.generator
         ));
         if let Some(evaluation) = monitor.on_step(step, || trainer.inference_generator())? {
-            bar.println(summary_line(&evaluation));
+            // A hidden bar (output not a terminal) prints nothing: log instead.
+            if bar.is_hidden() {
+                log::info!("{}", summary_line(&evaluation));
+            } else {
+                bar.println(summary_line(&evaluation));
+            }
         }
         if step.is_multiple_of(experiment.checkpoint_every) || step == gan.steps {
             trainer.save_checkpoint(checkpoint)?;
