@@ -4,7 +4,6 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use burn::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand_distr::{Distribution, StandardNormal};
 
 use super::config::{FailurePolicy, MonitorConfig};
 use super::history::{ClassDrift, DriftState, Evaluation, History};
@@ -12,6 +11,7 @@ use super::reference::load_or_compute;
 use crate::data::batch::images_to_rgb;
 use crate::error::{Error, Result};
 use crate::generate::Sampler;
+use crate::generate::train::sample_latent;
 use crate::report::figure::render_comparison;
 use crate::report::grid::{class_palette, sample_grid};
 use crate::report::json::{ComparisonReport, SideSummary};
@@ -247,11 +247,7 @@ impl ModeDropMonitor {
         // Drawn on the host from a seeded generator, so the same seed gives
         // the same latents on every device and in every run.
         let mut rng = StdRng::seed_from_u64(self.config.latent_seed);
-        let values: Vec<f32> = (0..self.config.samples * latent_dim)
-            .map(|_| StandardNormal.sample(&mut rng))
-            .collect();
-        let data = TensorData::new(values, [self.config.samples, latent_dim]);
-        let latents = Tensor::<2>::from_data(data, &self.device);
+        let latents = sample_latent(self.config.samples, latent_dim, &mut rng, &self.device);
         self.latents = Some(latents.clone());
         latents
     }
