@@ -179,3 +179,41 @@ fn unreadable_images_are_skipped_and_counted_or_fail_when_strict() {
     assert_fails_with(&output, "broken.png");
     assert!(!out.exists());
 }
+
+#[test]
+fn paper_analysis_runs_on_fixture_models_and_names_missing_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenes = dir.path().join("scenes");
+    let export = modedrop(&[
+        "scenes",
+        "export",
+        scenes.to_str().unwrap(),
+        "--seeds",
+        "0..8",
+    ]);
+    assert!(export.status.success(), "{}", stderr(&export));
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models/progan.pth");
+    let config = |generator: &str| {
+        format!(
+            "out_dir = {:?}\nsegmenter = \"compact\"\ngenerator = {generator:?}\n\
+             real_folder = {:?}\nimages = 8\nlatent_seed = 0\nbatch_size = 4\n",
+            dir.path().join("out"),
+            scenes.join("images"),
+        )
+    };
+
+    let good = dir.path().join("good.toml");
+    std::fs::write(&good, config(&format!("progan:{}", fixture.display()))).unwrap();
+    let output = modedrop(&["paper", good.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(dir.path().join("out/report/report.json").exists());
+    let generated =
+        modedrop::stats::SegmentationStats::load(&dir.path().join("out/generated.stats.json"))
+            .unwrap();
+    assert_eq!(generated.image_count(), 8);
+
+    let missing = dir.path().join("missing.toml");
+    std::fs::write(&missing, config("progan:/nonexistent/church.pth")).unwrap();
+    let output = modedrop(&["paper", missing.to_str().unwrap()]);
+    assert_fails_with(&output, "/nonexistent/church.pth");
+}

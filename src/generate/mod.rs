@@ -10,7 +10,9 @@ mod base;
 pub mod dcgan;
 pub mod loss;
 pub mod scene;
+pub mod source;
 pub mod train;
 
 pub use base::{Generator, Sampler};
 pub use scene::SceneSampler;
+pub use source::{GeneratorChoice, GeneratorSource};

@@ -2,6 +2,7 @@
 
 mod compare;
 mod demo;
+mod paper;
 mod progress;
 mod scenes;
 mod segmenter;
@@ -30,6 +31,9 @@ enum Command {
     /// Compare real and generated statistics: FSD, per-class table, JSON and
     /// PNG report.
     Compare(compare::CompareArgs),
+    /// A pretrained generator against real images, as the published
+    /// analysis: configs/paper-*.toml.
+    Paper(paper::PaperArgs),
     /// Train or evaluate the compact segmenter.
     #[command(subcommand)]
     Segmenter(segmenter::SegmenterCommand),
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Stats(args) => stats::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Paper(args) => paper::run(args),
         Command::Segmenter(command) => segmenter::run(command),
         Command::Train(args) => train::run(args),
         Command::Scenes(command) => scenes::run(command),
