@@ -11,11 +11,11 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use burn::prelude::*;
-use rand::SeedableRng;
 use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::StandardNormal;
 
 use super::Generator;
-use super::train::sample_latent;
 use crate::data::HostBatch;
 use crate::data::batch::images_to_rgb;
 use crate::data::folder::fit;
@@ -103,14 +103,15 @@ impl GeneratorSource {
 
     fn latents(&self, range: Range<usize>) -> Tensor<2> {
         let latent_dim = self.generator.latent_dim();
-        let rows: Vec<Tensor<2>> = range
-            .map(|index| {
-                // SplitMix64's increment spreads neighbouring indices.
-                let key = self.seed ^ (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-                sample_latent(1, latent_dim, &mut StdRng::seed_from_u64(key), &self.device)
-            })
-            .collect();
-        Tensor::cat(rows, 0)
+        let count = range.len();
+        let mut values = Vec::with_capacity(count * latent_dim);
+        for index in range {
+            // SplitMix64's increment spreads neighbouring indices.
+            let key = self.seed ^ (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            let mut rng = StdRng::seed_from_u64(key);
+            values.extend((0..latent_dim).map(|_| rng.sample::<f32, _>(StandardNormal)));
+        }
+        Tensor::from_data(TensorData::new(values, [count, latent_dim]), &self.device)
     }
 }
 
