@@ -43,6 +43,26 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
+/// Encodes `image` as PNG and writes it to `path` atomically.
+///
+/// # Errors
+///
+/// [`Error::Image`] when the PNG cannot be encoded, [`Error::Io`] when it
+/// cannot be written; both name the file.
+pub fn write_png(path: &Path, image: &image::DynamicImage) -> Result<()> {
+    let mut bytes = Vec::new();
+    image
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .map_err(|source| Error::Image {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    write_atomic(path, &bytes)
+}
+
 /// Creates `dir` and its parents if they do not exist.
 ///
 /// # Errors

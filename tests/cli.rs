@@ -217,3 +217,81 @@ fn paper_analysis_runs_on_fixture_models_and_names_missing_files() {
     let output = modedrop(&["paper", missing.to_str().unwrap()]);
     assert_fails_with(&output, "/nonexistent/church.pth");
 }
+
+/// `configs/scenes.toml` shrunk to seconds: a tiny GAN, few steps, few
+/// samples and a small reference.
+fn tiny_training_config(dir: &Path) -> std::path::PathBuf {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/scenes.toml");
+    let mut config: toml::Table =
+        toml::from_str(&std::fs::read_to_string(shipped).unwrap()).unwrap();
+    let mut set = |table: &str, key: &str, value: toml::Value| {
+        let target = match table {
+            "" => &mut config,
+            name => config[name].as_table_mut().unwrap(),
+        };
+        assert!(target.contains_key(key), "scenes.toml has no {table}.{key}");
+        target.insert(key.to_string(), value);
+    };
+    let path = |name: &str| toml::Value::from(dir.join(name).display().to_string());
+    set("", "out_dir", path("run"));
+    set("", "checkpoint_every", 2.into());
+    set("gan", "generator_channels", 4.into());
+    set("gan", "discriminator_channels", 4.into());
+    set("gan", "batch_size", 4.into());
+    set("gan", "steps", 4.into());
+    set("monitor", "every_steps", 2.into());
+    set("monitor", "samples", 8.into());
+    set("monitor", "batch_size", 8.into());
+    set("monitor", "reference_images", 16.into());
+    set("monitor", "cache_dir", path("cache"));
+    set("monitor", "grid_images", 4.into());
+    let file = dir.join("tiny.toml");
+    std::fs::write(&file, toml::to_string(&config).unwrap()).unwrap();
+    file
+}
+
+#[test]
+fn train_writes_every_output_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = tiny_training_config(dir.path());
+    let config = config.to_str().unwrap();
+    let output = modedrop(&["train", config]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let run = dir.path().join("run");
+    for file in [
+        "config.toml",
+        "final/report.json",
+        "final/comparison.png",
+        "samples/step-0000002.png",
+        "samples/step-0000004.png",
+        "checkpoint/trainer.json",
+    ] {
+        assert!(
+            run.join(file).is_file(),
+            "{file} missing: {}",
+            stderr(&output)
+        );
+    }
+    let events: Vec<_> = std::fs::read_dir(run.join("tensorboard"))
+        .unwrap()
+        .collect();
+    assert_eq!(events.len(), 1);
+    let history = modedrop::monitor::History::open(&run.join("history.jsonl")).unwrap();
+    let steps: Vec<u64> = history.evaluations().iter().map(|e| e.step).collect();
+    assert_eq!(steps, [2, 4]);
+    assert!(stdout_of(&output).contains("FSD"), "no final table printed");
+
+    // A second run into the same folder would mix two runs: refused.
+    assert_fails_with(&modedrop(&["train", config]), "--resume");
+
+    let output = modedrop(&["train", config, "--resume", "--steps", "6"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let history = modedrop::monitor::History::open(&run.join("history.jsonl")).unwrap();
+    let steps: Vec<u64> = history.evaluations().iter().map(|e| e.step).collect();
+    assert_eq!(steps, [2, 4, 6]);
+}
+
+fn stdout_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}

@@ -64,6 +64,20 @@ fn generator_without_persons_raises_a_person_alarm_within_the_window() {
         .unwrap()
         .count();
     assert_eq!(events, 1);
+
+    let mut grids: Vec<String> = std::fs::read_dir(dir.path().join("samples"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    grids.sort();
+    assert_eq!(
+        grids,
+        ["step-0000010.png", "step-0000020.png", "step-0000030.png"]
+    );
+    let grid = image::open(dir.path().join("samples/step-0000030.png")).unwrap();
+    // Four 64x64 samples, each beside its segmentation, in one row, with
+    // 2-pixel borders.
+    assert_eq!((grid.width(), grid.height()), (8 * 66 + 2, 66 + 2));
 }
 
 #[test]

@@ -6,15 +6,12 @@
 //! are written with at least six digits, `000042.png`, so that files sort in
 //! seed order.
 
-use std::io::Cursor;
 use std::ops::Range;
 use std::path::Path;
 
-use image::{DynamicImage, ImageFormat};
-
 use crate::data::scene::{CLASS_NAMES, SceneWorld};
-use crate::error::{Error, Result};
-use crate::io::{create_dir_all, write_atomic};
+use crate::error::Result;
+use crate::io::{create_dir_all, write_atomic, write_png};
 
 /// Renders the scene of every seed in `seeds` and writes it under `dir`.
 ///
@@ -36,8 +33,8 @@ pub fn export_scenes(world: &SceneWorld, seeds: Range<u64>, dir: &Path) -> Resul
     for seed in seeds {
         let scene = world.render(seed);
         let name = format!("{seed:06}.png");
-        write_png(&images_dir.join(&name), scene.to_rgb_image().into())?;
-        write_png(&labels_dir.join(&name), scene.to_label_image().into())?;
+        write_png(&images_dir.join(&name), &scene.to_rgb_image().into())?;
+        write_png(&labels_dir.join(&name), &scene.to_label_image().into())?;
     }
     log::info!(
         "exported {count} scenes ({}x{}, {}) to {}",
@@ -49,22 +46,13 @@ pub fn export_scenes(world: &SceneWorld, seeds: Range<u64>, dir: &Path) -> Resul
     Ok(())
 }
 
-/// Encodes `image` as PNG and writes it atomically to `path`.
-fn write_png(path: &Path, image: DynamicImage) -> Result<()> {
-    let mut bytes = Vec::new();
-    image
-        .write_to(&mut Cursor::new(&mut bytes), ImageFormat::Png)
-        .map_err(|source| Error::Image {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    write_atomic(path, &bytes)
-}
-
 #[cfg(test)]
 mod tests {
+    use image::DynamicImage;
+
     use super::*;
     use crate::data::scene::Variant;
+    use crate::error::Error;
 
     #[test]
     fn exported_pngs_read_back_as_the_rendered_scene() {

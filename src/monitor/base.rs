@@ -30,8 +30,9 @@ const FIGURE_CLASSES: usize = 30;
 /// `every_steps` steps). An evaluation samples the configured number of
 /// images from fixed latent vectors, segments them, compares their class
 /// areas with the cached real reference, updates the per-class alarms,
-/// appends a line to `history.jsonl`, and logs scalars and images to
-/// TensorBoard under `tensorboard/`.
+/// appends a line to `history.jsonl`, logs scalars and images to
+/// TensorBoard under `tensorboard/`, and saves the sample grid (samples
+/// beside their segmentation) as `samples/step-NNNNNNN.png`.
 ///
 /// Reopening a monitor on the same output folder continues its history and
 /// alarm state; after resuming training from a checkpoint, call
@@ -192,6 +193,11 @@ impl ModeDropMonitor {
         })
     }
 
+    /// The configuration the monitor runs with.
+    pub fn config(&self) -> &MonitorConfig {
+        &self.config
+    }
+
     /// The monitor's output folder.
     pub fn out_dir(&self) -> &Path {
         &self.out_dir
@@ -285,6 +291,7 @@ impl ModeDropMonitor {
             log::info!("step {step}: '{name}' recovered");
         }
         self.log_events(step, &comparison, &classes, &grid);
+        self.save_grid(step, grid);
 
         let evaluation = Evaluation {
             step,
@@ -299,6 +306,18 @@ impl ModeDropMonitor {
         };
         self.last_comparison = Some(comparison);
         evaluation
+    }
+
+    /// Saves the sample grid of `step`; like TensorBoard logging, a failure
+    /// is a warning.
+    fn save_grid(&self, step: u64, grid: image::RgbImage) {
+        let dir = self.out_dir.join("samples");
+        let saved = crate::io::create_dir_all(&dir).and_then(|()| {
+            crate::io::write_png(&dir.join(format!("step-{step:07}.png")), &grid.into())
+        });
+        if let Err(error) = saved {
+            log::warn!("saving the sample grid of step {step} failed: {error}");
+        }
     }
 
     /// Writes scalars and images to TensorBoard. A failure to log is a

@@ -69,17 +69,7 @@ pub fn render_comparison(comparison: &Comparison, max_classes: usize) -> Result<
 /// cannot be written.
 pub fn save_comparison_png(comparison: &Comparison, max_classes: usize, path: &Path) -> Result<()> {
     let image = render_comparison(comparison, max_classes)?;
-    let mut bytes = Vec::new();
-    image
-        .write_to(
-            &mut std::io::Cursor::new(&mut bytes),
-            image::ImageFormat::Png,
-        )
-        .map_err(|source| Error::Image {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    crate::io::write_atomic(path, &bytes)
+    crate::io::write_png(path, &image.into())
 }
 
 type DrawResult<T> = std::result::Result<T, Box<dyn std::error::Error>>;

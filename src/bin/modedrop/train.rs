@@ -2,6 +2,7 @@
 //! monitor attached.
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use burn::prelude::*;
 use clap::Args;
@@ -59,6 +60,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         )));
     }
 
+    let (first_step, started) = (trainer.steps_done(), Instant::now());
     train_loop(
         &experiment,
         &mut trainer,
@@ -66,7 +68,25 @@ pub fn run(args: TrainArgs) -> Result<()> {
         &checkpoint,
         &device,
     )?;
+    report_overhead(&monitor, first_step, started.elapsed().as_secs_f64());
     write_final_report(&monitor, &out)
+}
+
+/// Logs the monitor's share of this run's wall time.
+fn report_overhead(monitor: &ModeDropMonitor, first_step: u64, wall_seconds: f64) {
+    let this_run = monitor
+        .history()
+        .iter()
+        .filter(|evaluation| evaluation.step > first_step);
+    let (count, seconds) = this_run.fold((0, 0.0), |(count, seconds), evaluation| {
+        (count + 1, seconds + evaluation.seconds)
+    });
+    if count > 0 {
+        log::info!(
+            "monitor: {count} evaluation(s) took {seconds:.1} s of {wall_seconds:.1} s ({:.1}% of the run)",
+            100.0 * seconds / wall_seconds
+        );
+    }
 }
 
 fn train_loop(
