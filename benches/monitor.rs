@@ -38,7 +38,8 @@ fn bench_training_step(c: &mut Criterion) {
     let device = Device::default();
     let mut trainer = GanTrainer::new(&experiment.gan, &device).expect("valid GAN config");
     let mut group = c.benchmark_group("training");
-    group.sample_size(20);
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(15));
     // Scene rendering is part of a step of the main job, so it is timed too.
     group.bench_function("step (configs/scenes.toml)", |bench| {
         bench.iter(|| {
@@ -84,6 +85,7 @@ fn bench_evaluation(c: &mut Criterion) {
         })
     });
     group.throughput(Throughput::Elements(1));
+    group.measurement_time(Duration::from_secs(5));
     group.bench_function("on_step when not due", |bench| {
         bench.iter(|| {
             monitor
