@@ -33,9 +33,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         file.write_all(bytes)?;
         file.sync_all()
     };
+    // Errors name `path`, the file the caller asked for: the temporary's
+    // name would only puzzle a user (a missing folder fails here too).
     if let Err(source) = write() {
         let _ = fs::remove_file(&tmp);
-        return Err(Error::io(&tmp, source));
+        return Err(Error::io(path, source));
     }
     fs::rename(&tmp, path).map_err(|source| {
         let _ = fs::remove_file(&tmp);
@@ -91,7 +93,8 @@ mod tests {
     fn atomic_write_into_missing_folder_names_the_path() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("missing").join("stats.json");
-        let error = write_atomic(&path, b"x").unwrap_err();
-        assert!(error.to_string().contains("missing"), "{error}");
+        let error = write_atomic(&path, b"x").unwrap_err().to_string();
+        assert!(error.starts_with(&path.display().to_string()), "{error}");
+        assert!(!error.contains(".tmp-"), "{error}");
     }
 }

@@ -5,8 +5,11 @@ use std::path::Path;
 use std::sync::Once;
 
 use image::RgbImage;
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::error::{Error, Result};
 use crate::stats::compare::{Comparison, Verdict};
@@ -75,7 +78,7 @@ pub fn save_comparison_png(comparison: &Comparison, max_classes: usize, path: &P
 type DrawResult<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 fn draw(
-    root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    root: &DrawingArea<BitMapBackend<'_>, Shift>,
     comparison: &Comparison,
     max_classes: usize,
 ) -> DrawResult<()> {
@@ -92,27 +95,17 @@ fn draw(
     let root = root.titled(&title, ("sans-serif", 22))?;
     let (top, bottom) = root.split_vertically((root.dim_in_pixel().1 as f64 * 0.55) as u32);
     let classes: Vec<_> = comparison.classes.iter().take(max_classes.max(1)).collect();
-    let names: Vec<String> = classes.iter().map(|class| class.name.clone()).collect();
-    let label = move |x: &f64| {
-        let index = x.round();
-        if (x - index).abs() < 1e-6 && index >= 0.0 {
-            names.get(index as usize).cloned().unwrap_or_default()
-        } else {
-            String::new()
-        }
-    };
 
-    draw_areas(&top, &classes, &label)?;
-    draw_changes(&bottom, &classes, &label)?;
+    draw_areas(&top, &classes)?;
+    draw_changes(&bottom, &classes)?;
     Ok(())
 }
 
 type Classes<'a> = [&'a crate::stats::compare::ClassComparison];
 
 fn draw_areas(
-    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    area: &DrawingArea<BitMapBackend<'_>, Shift>,
     classes: &Classes<'_>,
-    label: &dyn Fn(&f64) -> String,
 ) -> DrawResult<()> {
     let count = classes.len() as f64;
     let mut chart = ChartBuilder::on(area)
@@ -128,7 +121,7 @@ fn draw_areas(
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(classes.len())
-        .x_label_formatter(label)
+        .x_label_formatter(&|_| String::new())
         .y_desc("area %")
         .draw()?;
 
@@ -163,8 +156,10 @@ fn draw_areas(
             .iter()
             .map(|&point| Circle::new(point, 4, GENERATED_COLOUR.filled())),
     )?;
+    // Upper right: the rarest classes, drawn last, have the shortest bars.
     chart
         .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .label_font(("sans-serif", 16))
@@ -173,9 +168,8 @@ fn draw_areas(
 }
 
 fn draw_changes(
-    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    area: &DrawingArea<BitMapBackend<'_>, Shift>,
     classes: &Classes<'_>,
-    label: &dyn Fn(&f64) -> String,
 ) -> DrawResult<()> {
     let count = classes.len() as f64;
     let largest = classes
@@ -196,14 +190,9 @@ fn draw_changes(
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(classes.len())
-        .x_label_formatter(label)
-        .x_label_style(
-            ("sans-serif", 14)
-                .into_font()
-                .transform(FontTransform::Rotate90),
-        )
+        .x_label_formatter(&|_| String::new())
         .y_desc("change")
-        .y_label_formatter(&|y| format!("{:+.0}%", 100.0 * y))
+        .y_label_formatter(&|y| percent_change(*y))
         .draw()?;
 
     chart.draw_series(classes.iter().enumerate().filter_map(|(i, class)| {
@@ -227,6 +216,65 @@ fn draw_changes(
             colour.filled(),
         ))
     }))?;
+    // A bar cut off at the top of the axis carries its value.
+    let clipped_label = TextStyle::from(("sans-serif", 14)).pos(Pos::new(HPos::Center, VPos::Top));
+    chart.draw_series(classes.iter().enumerate().filter_map(|(i, class)| {
+        let delta = class.relative_delta.filter(|&delta| delta > top)?;
+        Some(Text::new(
+            percent_change(delta),
+            (i as f64, top),
+            clipped_label.clone(),
+        ))
+    }))?;
     chart.draw_series(LineSeries::new([(-0.5, 0.0), (count - 0.5, 0.0)], BLACK))?;
+    draw_class_names(area, &chart, classes)
+}
+
+/// Formats a relative change as a signed percentage, with zero unsigned
+/// (the axis tick at zero lands a rounding error away from it).
+fn percent_change(change: f64) -> String {
+    let percent = (100.0 * change).round();
+    if percent == 0.0 {
+        "0%".to_string()
+    } else {
+        format!("{percent:+.0}%")
+    }
+}
+
+/// Writes each class name downwards from just below its tick on the x axis.
+///
+/// The mesh's own labels are not used: plotters centres a rotated label on
+/// its anchor, so long names would straddle the axis.
+fn draw_class_names(
+    area: &DrawingArea<BitMapBackend<'_>, Shift>,
+    chart: &ChartContext<'_, BitMapBackend<'_>, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    classes: &Classes<'_>,
+) -> DrawResult<()> {
+    let style = TextStyle::from(
+        ("sans-serif", 14)
+            .into_font()
+            .transform(FontTransform::Rotate90),
+    )
+    .pos(Pos::new(HPos::Left, VPos::Center));
+    let (base_x, base_y) = area.get_base_pixel();
+    let bottom = chart.plotting_area().get_pixel_range().1.end;
+    for (i, class) in classes.iter().enumerate() {
+        let (x, _) = chart.backend_coord(&(i as f64, 0.0));
+        let anchor = (x - base_x, bottom - base_y + 8);
+        area.draw(&Text::new(class.name.clone(), anchor, style.clone()))?;
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_change_labels_zero_without_a_sign() {
+        assert_eq!(percent_change(-1e-17), "0%");
+        assert_eq!(percent_change(0.0), "0%");
+        assert_eq!(percent_change(0.2), "+20%");
+        assert_eq!(percent_change(-1.0), "-100%");
+    }
 }
