@@ -18,6 +18,7 @@ use burn::tensor::Distribution;
 use modedrop::data::Variant;
 use modedrop::data::source::{ImageSource, SceneSource};
 use modedrop::segment::{ImageBatch, SegmenterChoice};
+use modedrop::stats::AreaMoments;
 use modedrop::stats::tally::{class_area_percent, to_host};
 
 const SIZE: usize = 64;
@@ -77,8 +78,8 @@ fn main() -> modedrop::Result<()> {
     let num_classes = segmenter.num_classes();
     let scenes = SceneSource::new(Variant::real(), FIRST_SEED..FIRST_SEED + count as u64);
 
-    // mean_area[disturbance][class], percent of image area.
-    let mut mean_area = vec![vec![0.0f64; num_classes]; DISTURBANCES.len()];
+    // One accumulator of per-image class areas for each disturbance.
+    let mut moments = vec![AreaMoments::new(num_classes); DISTURBANCES.len()];
     for start in (0..count).step_by(BATCH_SIZE) {
         let end = (start + BATCH_SIZE).min(count);
         let clean = scenes
@@ -86,17 +87,13 @@ fn main() -> modedrop::Result<()> {
             .batch
             .to_device(&device)
             .images;
-        for ((_, disturb), sums) in DISTURBANCES.iter().zip(&mut mean_area) {
+        for ((_, disturb), moments) in DISTURBANCES.iter().zip(&mut moments) {
             let batch = ImageBatch {
                 images: disturb(clean.clone()),
                 labels: None,
             };
             let areas = to_host(class_area_percent(segmenter.segment(&batch)?, num_classes));
-            for image in areas.chunks(num_classes) {
-                for (sum, &area) in sums.iter_mut().zip(image) {
-                    *sum += area as f64 / count as f64;
-                }
-            }
+            moments.push_rows(&areas, num_classes);
         }
     }
 
@@ -108,8 +105,8 @@ fn main() -> modedrop::Result<()> {
     println!();
     for (class, name) in segmenter.class_names().iter().enumerate() {
         print!("{name:12}");
-        for sums in &mean_area {
-            print!(" {:>11.2}", sums[class]);
+        for moments in &moments {
+            print!(" {:>11.2}", moments.mean()[class]);
         }
         println!();
     }

@@ -72,5 +72,6 @@ def report_run(folder: str, values: bool) -> int:
                 )
     return len(tags[SCALARS]) + len(tags[IMAGES])
 
+
 if __name__ == "__main__":
     sys.exit(main())
